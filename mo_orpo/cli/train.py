@@ -1,0 +1,5 @@
+"""`mo-orpo train` (being written)."""
+
+
+def register(subparsers):
+    subparsers.add_parser("train", help="(being written)")

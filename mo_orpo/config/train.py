@@ -11,8 +11,6 @@ from typing import Any, Literal
 
 from mo_orpo.config.schema import build, deep_merge, load_yaml, option, parse_overrides
 
-Strategy = Literal["baseline", "scalarization", "conjoined", "conditional", "sj_sft"]
-Schedule = Literal["simultaneous", "epoch_by_epoch", "task_by_task"]
 Task = Literal["alignment", "sj"]
 
 
@@ -114,7 +112,7 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    strategy: Strategy = option("baseline", help=(
+    strategy: str = option("baseline", help=(
         "how the alignment (A) and self-judgment (SJ) losses combine: baseline (L_A), "
         "scalarization (w1 L_A + w2 L_SJ, Eq. 5), conjoined (Eq. 6), conditional "
         "(Algorithm 1), sj_sft (w1 L_A + w2 SFT on the SJ label)"))
@@ -127,9 +125,10 @@ class LossConfig:
     conditional_granularity: Literal["example", "batch"] = option("example", help=(
         "Algorithm 1's test 'SJ log-odds ratio < 0' per pair (default: independent of batch "
         "size and sharding) or on the batch mean"))
-    schedule: Schedule = option("simultaneous", help=(
+    schedule: str = option("simultaneous", help=(
         "simultaneous (both tasks every step), epoch_by_epoch (alternate the task each "
-        "epoch), task_by_task (task_order[0] for the first half of the epochs, then the other)"))
+        "epoch), task_by_task (all epochs of task_order[0], then all of the other). The "
+        "sequential schedules give each task `epochs` passes, so they run 2 x epochs epochs"))
     task_order: list[Task] = option(default_factory=lambda: ["alignment", "sj"], help=(
         "which task comes first in epoch_by_epoch and task_by_task"))
 
@@ -139,16 +138,32 @@ class LossConfig:
         return self.w2 if self.w2 is not None else 1.0 - self.w1
 
     def problems(self) -> list[str]:
+        from mo_orpo.losses.strategies import STRATEGIES  # registries import this module
+        from mo_orpo.train.schedules import SCHEDULES
+
         out = []
+        if self.strategy not in STRATEGIES:
+            out.append(f"strategy: got {self.strategy!r}; allowed values: "
+                       f"{', '.join(map(repr, STRATEGIES))}")
+        if self.schedule not in SCHEDULES:
+            out.append(f"schedule: got {self.schedule!r}; allowed values: "
+                       f"{', '.join(map(repr, SCHEDULES))}")
         if sorted(self.task_order) != ["alignment", "sj"]:
             out.append(f"task_order: got {self.task_order!r}; must name 'alignment' and 'sj' "
                        "once each")
         if self.strategy == "baseline" and self.schedule == "simultaneous" and self.w1 != 1.0:
             out.append(f"w1: got {self.w1} with strategy 'baseline'; baseline trains L_A alone "
                        "(w1 = 1); use 'scalarization' to weight the tasks")
-        if self.schedule != "simultaneous" and self.strategy in ("conjoined", "conditional"):
-            out.append(f"schedule: {self.schedule!r} trains one task per epoch, but strategy "
-                       f"{self.strategy!r} needs both tasks every step; use 'simultaneous'")
+        if self.schedule != "simultaneous":
+            if self.strategy in ("baseline", "conjoined", "conditional"):
+                out.append(f"schedule: {self.schedule!r} trains one task per epoch, which "
+                           f"strategy {self.strategy!r} cannot do; use 'scalarization' (SJ "
+                           "trained with ORPO) or 'sj_sft' (SJ trained with SFT), e.g. with "
+                           "w1 = w2 = 1 as in the paper's Table 2")
+            elif self.w1 == 0 or self.sj_weight == 0:
+                out.append(f"w2: schedule {self.schedule!r} trains each task in its own epochs "
+                           f"but w1 = {self.w1} and w2 = {self.sj_weight} leave one task with "
+                           "weight 0; set both above 0 (the paper uses w1 = w2 = 1)")
         return out
 
 

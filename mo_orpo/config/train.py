@@ -21,6 +21,8 @@ class SyntheticDataConfig:
     train_pairs: int = option(1200, help="pairs in the synthetic train split", ge=1)
     test_pairs: int = option(200, help="pairs in the synthetic test split", ge=1)
     seed: int = option(0, help="seed of the synthetic generator (independent of training seed)")
+    verbose_trap_rate: float = option(0.3, help=(
+        "share of pairs whose worse response is a padded, verbose wrong answer"), ge=0, le=1)
 
 
 @dataclass
@@ -30,8 +32,8 @@ class DataConfig:
         "directory, or a local .json/.jsonl/.parquet/.csv file"))
     train_split: str = option("train", help="split used for training (e.g. train_prefs)")
     eval_split: str | None = option("test", help=(
-        "split used for held-out evaluation (e.g. test_prefs); null holds out "
-        "`eval_fraction` of the train split instead"))
+        "split used for held-out evaluation (e.g. test_prefs), or the path of a local file; "
+        "null, or a single-file source, holds out `eval_fraction` of the train split instead"))
     eval_fraction: float = option(0.05, help="held-out fraction when eval_split is null",
                                   gt=0, lt=1)
     max_train_pairs: int | None = option(None, help="use at most this many train pairs", ge=1)
@@ -45,7 +47,10 @@ class DataConfig:
         "drop pairs whose self-judgment prompt exceeds this many model tokens"), ge=1)
     rejected_first_rate: float = option(0.55, help=(
         "fraction of self-judgment prompts that show the rejected response first"), ge=0, le=1)
-    sj_seed: int | None = option(None, help="seed of the self-judgment templates (null: seed)")
+    seed: int = option(0, help=(
+        "data seed: self-judgment templates and orders, held-out eval rows, max_*_pairs "
+        "subsets. Independent of the training seed, so trials that sweep `seed` train and "
+        "evaluate on the same data"))
     synthetic: SyntheticDataConfig = option(default_factory=SyntheticDataConfig,
                                             help="built-in synthetic dataset")
 

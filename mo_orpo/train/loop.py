@@ -7,9 +7,10 @@ batches; the assigned device) and a `report(metrics, checkpoint_dir)` callback, 
 worker calls the same number of times (Ray's `ray.train.report` is a barrier); only the main
 worker passes a checkpoint directory, which is deleted once `report` returns.
 
-Reports happen before the first step (evaluation only), every `log_every_steps`, at evaluations (`eval_every_steps` and each epoch
-end), at checkpoints (`checkpoint_every_steps`, each epoch end) and at the last step; epoch-end
-reports carry `epoch_end: True`. Train metrics are means over the steps since the last report.
+Reports happen before the first step (evaluation only), every `log_every_steps`, at
+evaluations (`eval_every_steps`), at checkpoints (`checkpoint_every_steps`, each epoch end,
+the last step; every checkpoint is evaluated too). Epoch-end reports carry `epoch_end: True`.
+Train metrics are means over the steps since the previous report.
 """
 
 from __future__ import annotations
@@ -84,8 +85,7 @@ class _Run:
         torch.manual_seed(config.seed)
         self.tokenizer = load_tokenizer(config.model)
         formatter = ChatFormatter(self.tokenizer)
-        data = prepare_data(config.data, formatter, seed=config.seed)
-        log.info("data: %s", data.stats.summary())
+        data = prepare_data(config.data, formatter)  # logs its summary
         if not data.train:
             raise ValueError("no training pairs left after validation and length filtering "
                              f"({data.stats.summary()}); check data.source and the filters")
@@ -225,9 +225,10 @@ class _Run:
                       batches_in_epoch: int) -> dict[str, Any] | None:
         cfg, step = self.config, self.state.step
         last = step >= self.total_steps
-        do_eval = epoch_end or last or bool(cfg.eval_every_steps and step % cfg.eval_every_steps == 0)
         do_ckpt = epoch_end or last or bool(
             cfg.checkpoint_every_steps and step % cfg.checkpoint_every_steps == 0)
+        # every checkpoint is evaluated, so "the best checkpoint" is always defined
+        do_eval = do_ckpt or bool(cfg.eval_every_steps and step % cfg.eval_every_steps == 0)
         if not (do_eval or do_ckpt or step % cfg.log_every_steps == 0):
             return None
         metrics = self._train_metrics()

@@ -12,9 +12,12 @@ without a Ray cluster. Readers turn them into two pandas tables:
 
 - `trials_table`: one row per trial. Columns: `trial_id`, `state`, `error`, the trial's
   hyperparameters (`SUMMARY_COLUMNS`), `epochs_done`, `steps_done`, `best_epoch`,
-  `last_epoch`, then one column per metric holding its value at the trial's chosen (best)
-  epoch, and `last/<metric>` holding its value at the last epoch.
-- `curves_table`: one row per report: `trial_id`, `step`, `epoch`, `time`, then metrics.
+  `last_epoch`, `started_at`, `finished_at` (unix seconds), then one column per metric
+  holding its value at the trial's chosen (best) epoch, and `last/<metric>` holding its value
+  at the last epoch.
+- `curves_table`: one row per report: `trial_id`, `step`, `epoch`, `time`, then metrics. The
+  curve files keep every report as it arrived (a trial resumed from a checkpoint repeats the
+  steps after it); the table keeps the latest report of each step.
 
 States: pending, running, terminated, stopped_early, errored; a trial recorded as pending or
 running while no driver is alive (stale heartbeat) reads as `interrupted`.
@@ -146,7 +149,7 @@ class StudyStore:
         alive = self.exists() and self.driver_alive()
         rows = [trial_row(r, driver_alive=alive) for r in self.trial_records()]
         base = ["trial_id", "state", "error", *SUMMARY_COLUMNS, "epochs_done", "steps_done",
-                "best_epoch", "last_epoch"]
+                "best_epoch", "last_epoch", "started_at", "finished_at"]
         table = pd.DataFrame(rows)
         for column in base:
             if column not in table:
@@ -162,6 +165,7 @@ class StudyStore:
         if table.empty:
             return pd.DataFrame(columns=["trial_id", "step", "epoch", "time"])
         front = ["trial_id", "step", "epoch", "time"]
+        table = table.drop_duplicates(["trial_id", "step"], keep="last")
         return table[[c for c in front if c in table] +
                      sorted(c for c in table if c not in front)].sort_values(
             ["trial_id", "step"], kind="stable").reset_index(drop=True)
@@ -178,6 +182,7 @@ def trial_row(record: Mapping[str, Any], driver_alive: bool = True) -> dict[str,
         **{k: (record.get("summary") or {}).get(k) for k in SUMMARY_COLUMNS},
         "epochs_done": record.get("epochs_done", 0), "steps_done": record.get("steps_done", 0),
         "best_epoch": best.get("epoch"), "last_epoch": last.get("epoch"),
+        "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
     }
     row.update({k: v for k, v in (best.get("metrics") or {}).items()})
     row.update({f"last/{k}": v for k, v in (last.get("metrics") or {}).items()})

@@ -184,7 +184,8 @@ def trial_row(record: Mapping[str, Any], driver_alive: bool = True) -> dict[str,
         "best_epoch": best.get("epoch"), "last_epoch": last.get("epoch"),
         "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
     }
-    row.update({k: v for k, v in (best.get("metrics") or {}).items()})
+    # hyperparameter columns win over same-named metrics (the loop reports the scheduled lr)
+    row.update({k: v for k, v in (best.get("metrics") or {}).items() if k not in row})
     row.update({f"last/{k}": v for k, v in (last.get("metrics") or {}).items()})
     return row
 

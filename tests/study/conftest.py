@@ -63,8 +63,11 @@ def trial_reports(rng: np.random.Generator, w1: float, t0: float) -> list[dict[s
     a_level, s_level = rng.uniform(0.8, 1.6), rng.uniform(0.3, 1.2)
     for step in range(1, EPOCHS * STEPS_PER_EPOCH + 1):
         decay = np.exp(-step / 12)
-        report = {"step": step, "epoch": step / STEPS_PER_EPOCH, "time": t0 + step,
-                  "lr": 5e-6, "train/alignment/loss": a_level * (0.6 + 0.4 * decay) * w1 + 0.2,
+        total = EPOCHS * STEPS_PER_EPOCH
+        report = {"step": step, "total_steps": total, "epoch": step / STEPS_PER_EPOCH,
+                  "epoch_end": step % STEPS_PER_EPOCH == 0, "time": t0 + step,
+                  "lr": 2.5e-6 * (1 + np.cos(np.pi * step / total)),
+                  "train/alignment/loss": a_level * (0.6 + 0.4 * decay) * w1 + 0.2,
                   "train/sj/loss": s_level * (0.5 + 0.5 * decay),
                   "train/alignment/log_odds_ratio": 3 * (1 - decay) * w1 + rng.normal(0, 0.05),
                   "train/sj/log_odds_ratio": 4 * (1 - decay) * (1.2 - w1) + rng.normal(0, 0.05)}
@@ -99,14 +102,12 @@ def trial_record(trial_id: str, approach: tuple[str, str, float, float],
         "finished_at": t0 + len(reports) + 1 if state in ("terminated", "errored") else None,
         "updated_at": t0 + len(reports),
     }
-    if evals:
+    if evals:  # result points as study.recorder keeps them: the report's metrics, no time
         best = min(evals, key=lambda r: r["eval/alignment/loss"])
-        metrics = {k: v for k, v in best.items() if k not in ("step", "epoch", "time")}
-        record["best"] = {"epoch": round(best["epoch"]), "step": best["step"], "metrics": metrics}
-        last = reports[-1]
-        record["last"] = {"epoch": round(last["epoch"]), "step": last["step"],
-                          "metrics": {k: v for k, v in last.items()
-                                      if k not in ("step", "epoch", "time")}}
+        last = evals[-1]
+        record["best"], record["last"] = (
+            {"epoch": r["epoch"], "step": r["step"],
+             "metrics": {k: v for k, v in r.items() if k != "time"}} for r in (best, last))
     return record
 
 

@@ -6,13 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from study.cli import report as report_cli
+from study.report import build_payload
 
 OBJECTIVES = (("eval/alignment/loss", "min"), ("eval/sj/accuracy", "max"))
 XSS_SCRIPT = "<script>window.__xss=1</script>"
 XSS_IMG = '<img src=x onerror="window.__xss=1">'
+XSS_PLOTLY = '<b>sj</b><br><a href="javascript:window.__xss=1">go</a>'  # tags plotly renders
 
 
 def write_report(study: Any, out: Path) -> Path:
@@ -106,9 +110,33 @@ def test_report_is_one_offline_file(report_study: Any) -> None:
     assert "connect-src 'none'" in html
 
 
+def test_payload_axes_and_paper_tables(report_study: Any) -> None:
+    payload = build_payload(report_study.store)
+    axes = {g["label"]: g["columns"] for g in payload["axes"]}
+    assert axes["Objectives"] == [m for m, _ in OBJECTIVES]
+    offered = [c for cols in axes.values() for c in cols]
+    assert "train/alignment/loss" in offered and "last/eval/sj/accuracy" in offered
+    assert not {"step", "epoch", "epoch_end", "total_steps", "last/step"} & set(offered)
+    assert payload["directions"]["train/sj/log_odds_ratio"] == "max"
+    # Table 2: one row per approach, its trial the best-ranked of that approach
+    table = payload["state_table"]
+    keys = [c["key"] for c in table["columns"]]
+    rows = [dict(zip(keys, r, strict=True)) for r in table["rows"]]
+    t2 = payload["paper"]["table2"]
+    t2_keys = [c["key"] for c in t2["columns"]]
+    for row in (dict(zip(t2_keys, r, strict=True)) for r in t2["rows"]):
+        summary = report_study.records[row["trial_id"]]["summary"]
+        same = [r for r in rows if r["strategy"] == summary["strategy"]
+                and r["schedule"] == summary["schedule"]]
+        assert row["trials"] == len(same)
+        ranks = [r["pareto_rank"] for r in same if r["pareto_rank"] is not None]
+        assert row["pareto_rank"] == (min(ranks) if ranks else None)
+
+
 def test_front_counts_tables_and_parcoords(report_page: OfflinePage, report_study: Any,
                                            explorer_artifacts: Path) -> None:
     page = report_page.page
+    page.screenshot(path=str(explorer_artifacts / "report-overview.png"), full_page=True)
     points = with_values(report_study, OBJECTIVES[0][0], OBJECTIVES[1][0])
     drawn = report_page.point_data()
     assert len(drawn) == len(points) == 12
@@ -144,7 +172,6 @@ def test_front_counts_tables_and_parcoords(report_page: OfflinePage, report_stud
     column = page.eval_on_selector_all("#table2 tbody tr td:nth-child(6)",
                                        "tds => tds.map(td => parseFloat(td.textContent))")
     assert column == sorted(column, reverse=True) and len(column) == len(approaches)
-    page.screenshot(path=str(explorer_artifacts / "report-overview.png"), full_page=True)
 
 
 def test_switching_an_axis_redraws(report_page: OfflinePage, report_study: Any) -> None:
@@ -176,6 +203,7 @@ def test_clicking_a_point_shows_its_curves(report_page: OfflinePage, report_stud
     page.wait_for_selector("#curve-log_odds .scatterlayer path")
     assert page.text_content("#selected-label").startswith(f"trial {target} ")
     assert target in page.text_content("#trial-details")
+    assert "train.strategyscalarization" in page.text_content("#trial-config")  # full config
     traces = page.evaluate("""() => Object.fromEntries(document.getElementById('curve-log_odds')
         .data.map(t => [t.meta, {x: t.x, y: t.y}]))""")
     curve = report_study.curves[target]
@@ -200,6 +228,13 @@ def test_brushing_parallel_coordinates_filters_the_front(report_page: OfflinePag
     expected = [t for t in with_values(report_study, OBJECTIVES[0][0], OBJECTIVES[1][0])
                 if 0.55 <= report_study.records[t]["summary"]["w1"] <= 0.75]
     assert len(report_page.point_data()) == len(expected) > 0
+    # the CSV download holds exactly the trials the plot shows
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    shown = pd.read_csv(download.value.path())
+    assert sorted(shown["trial_id"]) == sorted(expected)
+    assert shown.set_index("trial_id").loc[expected[0], "w1"] == \
+        report_study.records[expected[0]]["summary"]["w1"]
     page.click("#reset-brush")
     assert len(report_page.point_data()) == 12
 
@@ -209,7 +244,8 @@ def test_user_text_is_shown_as_text_and_never_runs(explorer_browser: Any, tmp_pa
                                                    explorer_artifacts: Path) -> None:
     name = f"{XSS_SCRIPT} & {XSS_IMG}"
     study = explorer_study_factory(tmp_path / "studies", name="xss-study", display_name=name,
-                                   labels={"conjoined": XSS_IMG, "conditional": XSS_SCRIPT})
+                                   labels={"conjoined": XSS_IMG, "conditional": XSS_SCRIPT,
+                                           "sj_sft": XSS_PLOTLY})
     record = study.store.read_trial("trial_err")
     record["error"] = f"ValueError: bad label {XSS_IMG} {XSS_SCRIPT}"
     study.store.write_trial(record)
@@ -221,7 +257,8 @@ def test_user_text_is_shown_as_text_and_never_runs(explorer_browser: Any, tmp_pa
     assert p.text_content("#study-name") == name
     assert p.title() == f"mo-orpo study: {name}"
     legend = " ".join(p.locator("#front-plot .legendtext").all_text_contents())
-    assert XSS_IMG in legend and XSS_SCRIPT in legend
+    assert XSS_IMG in legend and XSS_SCRIPT in legend and XSS_PLOTLY in legend
+    assert p.locator("#front-plot .legend a").count() == 0
     assert f"bad label {XSS_IMG} {XSS_SCRIPT}" in p.text_content("#state-table")
     assert XSS_IMG in p.text_content("#table2")
     ticks = " ".join(p.locator("#parcoords-plot .tick text").all_text_contents())
@@ -232,4 +269,31 @@ def test_user_text_is_shown_as_text_and_never_runs(explorer_browser: Any, tmp_pa
     assert f"strategy: {XSS_IMG}" in p.text_content("#front-plot .hoverlayer .hovertext")
     p.screenshot(path=str(explorer_artifacts / "report-xss.png"), full_page=False)
     assert p.evaluate("() => typeof window.__xss") == "undefined"
+    page.close()
+
+
+def test_many_trials_use_webgl(explorer_browser: Any, tmp_path: Path,
+                               explorer_study_factory: Any) -> None:
+    study = explorer_study_factory(tmp_path / "studies", name="big-study")
+    rng = np.random.default_rng(7)
+    n = 1_200
+    values = np.round(rng.uniform(0, 1, size=(n, 2)), 3)  # rounded: ties and duplicates
+    template = study.records["trial_00001"]
+    for i, (loss, acc) in enumerate(values):
+        record = dict(template, trial_id=f"bulk_{i:05d}")
+        record["best"] = {"epoch": 2, "step": 16, "metrics": {OBJECTIVES[0][0]: float(loss),
+                                                              OBJECTIVES[1][0]: float(acc)}}
+        study.store.write_trial(record)
+    page = OfflinePage(explorer_browser, write_report(study, tmp_path / "big.html").as_uri())
+    traces = page.page.evaluate("""() => document.getElementById('front-plot').data
+        .filter(t => t.customdata).map(t => ({type: t.type, n: t.x.length}))""")
+    assert {t["type"] for t in traces} == {"scattergl"}
+    assert sum(t["n"] for t in traces) == n + 12
+    assert page.page.locator("#front-plot canvas").count() > 0
+    points = np.vstack([values, np.array(list(with_values(study, *(m for m, _ in OBJECTIVES))
+                                              .values()))])
+    loss, acc = points[:, :1], points[:, 1:]
+    # i is dominated when some j is <= in loss, >= in acc, and differs in one (numpy, O(n^2))
+    dominated = ((loss.T <= loss) & (acc.T >= acc) & ((loss.T < loss) | (acc.T > acc))).any(axis=1)
+    assert page.page.text_content("#nd-count") == str(int((~dominated).sum()))
     page.close()

@@ -88,6 +88,11 @@ def _scheduler(study: Study):
                          reduction_factor=sched.reduction_factor)
 
 
+def _trial_name(trial) -> str:
+    """`trial-3-ab12c_00003`: the plan index, then Tune's trial id."""
+    return f"trial-{trial.config['trial']['index']}-{trial.trial_id}"
+
+
 def param_space(study: Study) -> dict[str, Any]:
     from ray import tune
 
@@ -141,7 +146,8 @@ def launch(study: Study, *, address: str | None = None, verbose: bool = False) -
         param_space=param_space(study),
         tune_config=tune.TuneConfig(scheduler=_scheduler(study),
                                     max_concurrent_trials=sizing.max_concurrent,
-                                    reuse_actors=False),
+                                    reuse_actors=False, trial_name_creator=_trial_name,
+                                    trial_dirname_creator=_trial_name),
         run_config=tune.RunConfig(
             name=spec.name, storage_path=spec.storage_path, verbose=0,
             callbacks=[StudyRecorder(directory, spec.objective_list(), spec.name,

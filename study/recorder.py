@@ -22,7 +22,6 @@ LOOP_SCALARS = ("step", "total_steps", "epoch", "epoch_end", "lr", "tokens_per_s
                 "padding_efficiency")
 HEARTBEAT_EVERY_S = 10.0
 PROGRESS_EVERY_S = 20.0
-CURVE_FLUSH_EVERY_S = 5.0
 _TUNE_STATES = {Trial.PENDING: "pending", Trial.RUNNING: "running", Trial.PAUSED: "pending"}
 
 
@@ -52,8 +51,7 @@ class StudyRecorder(Callback):
         self.total_trials = total_trials
         self._records: dict[str, dict[str, Any]] = {}
         self._curves: dict[str, list[dict[str, Any]]] = {}
-        self._dirty: set[str] = set()
-        self._last_flush = self._last_heartbeat = self._last_progress = 0.0
+        self._last_heartbeat = self._last_progress = 0.0
         self._last_counts: dict[str, int] = {}
 
     @property
@@ -77,8 +75,6 @@ class StudyRecorder(Callback):
                     and record["state"] != state:
                 record["state"] = state
                 self._write(record)
-        if now - self._last_flush > CURVE_FLUSH_EVERY_S:
-            self._flush_curves()
         if now - self._last_heartbeat > HEARTBEAT_EVERY_S:
             self.store.heartbeat(alive=True)
             self._last_heartbeat = now
@@ -96,9 +92,10 @@ class StudyRecorder(Callback):
         if "step" not in metrics:
             return
         record = self._record(trial)
-        self._curves.setdefault(trial.trial_id, []).append(
-            {**metrics, "time": time.time()})
-        self._dirty.add(trial.trial_id)
+        report = {**metrics, "time": time.time()}
+        curve = self._curves.setdefault(trial.trial_id, [])
+        curve.append(report)
+        self.store.append_curve(trial.trial_id, [report], curve)
         record["steps_done"] = max(record.get("steps_done", 0), metrics["step"])
         record["total_steps"] = metrics.get("total_steps")
         record["epochs_done"] = max(record.get("epochs_done", 0), math.floor(metrics["epoch"]))
@@ -117,7 +114,6 @@ class StudyRecorder(Callback):
         record.update(state="terminated" if finished else "stopped_early",
                       finished_at=time.time())
         self._write(record)
-        self._flush_curves()
         self._progress(trials, force=True)
 
     def on_trial_error(self, iteration: int, trials: list[Trial], trial: Trial,
@@ -125,11 +121,9 @@ class StudyRecorder(Callback):
         record = self._record(trial)
         record.update(state="errored", error=error_reason(trial), finished_at=time.time())
         self._write(record)
-        self._flush_curves()
         self._progress(trials, force=True)
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
-        self._flush_curves()
         self._progress(trials, force=True)
         self.store.heartbeat(alive=False)
 
@@ -160,13 +154,6 @@ class StudyRecorder(Callback):
     def _write(self, record: dict[str, Any]) -> None:
         record["updated_at"] = time.time()
         self.store.write_trial(record)
-
-    def _flush_curves(self) -> None:
-        store = self.store
-        for trial_id in sorted(self._dirty):
-            store.write_curve(trial_id, self._curves[trial_id])
-        self._dirty.clear()
-        self._last_flush = time.time()
 
     def _progress(self, trials: list[Trial], force: bool) -> None:
         counts: dict[str, int] = {}

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import yaml
 
 from mo_orpo.config import TrainConfig, load_train_config, to_dict
+from mo_orpo.config.train import EMBEDDED_DEFAULT
 
 KEEP_CHECKPOINTS = 2
 
@@ -22,9 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train", help="run one training locally (no config: the embedded default)",
         description="Train one model. With no CONFIG the tiny embedded default trains on the "
-                    "built-in synthetic preference data (no download, about a minute on a CPU).")
+                    "built-in synthetic preference data (no download, one to two minutes on a "
+                    "CPU).")
     parser.add_argument("config", nargs="?", metavar="CONFIG.yaml",
-                        help="training config (YAML); omitted: the embedded default")
+                        help="training config (YAML); omitted: the embedded default "
+                        "(mo_orpo/config/embedded_default.yaml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a field, e.g. --set loss.w1=0.6 "
                         "(repeatable; values are YAML)")
@@ -37,14 +40,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_train_config(args.config, args.overrides)  # every problem, before any model
+    # every problem is reported here, before any model loads
+    config = load_train_config(args.config or EMBEDDED_DEFAULT, args.overrides)
     output_dir = args.output_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
     os.makedirs(output_dir, exist_ok=True)
     with open(os.path.join(output_dir, "config.yaml"), "w", encoding="utf-8") as fh:
         yaml.safe_dump(to_dict(config), fh, sort_keys=False)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
+    import transformers
+
     from mo_orpo.train import train  # torch and transformers load only after validation
+
+    transformers.utils.logging.disable_progress_bar()
 
     reporter = LocalReporter(output_dir, config, None if args.quiet else sys.stdout)
     result = train(config, reporter, resume_from=args.resume)

@@ -15,7 +15,7 @@ import dataclasses
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import yaml
@@ -43,9 +43,11 @@ def option(
     gt: float | None = None,
     le: float | None = None,
     lt: float | None = None,
+    choices: Callable[[], Iterable[Any]] | None = None,
 ) -> Any:
-    """A dataclass field with a help text and optional numeric bounds."""
-    metadata = {"help": help, "ge": ge, "gt": gt, "le": le, "lt": lt}
+    """A dataclass field with a help text, optional numeric bounds, and optionally the allowed
+    values as a function (e.g. the keys of a registry, looked up when a config is built)."""
+    metadata = {"help": help, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices}
     if default_factory is not _MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -166,6 +168,7 @@ def _build_dataclass(cls: type, data: Any, path: str, problems: list[str]) -> An
         if name in data:
             kwargs[name] = _convert(hints[name], data[name], dotted, problems)
             _check_bounds(f, kwargs[name], dotted, problems)
+            _check_choices(f, kwargs[name], dotted, problems)
         elif dataclasses.is_dataclass(hints[name]) and f.default_factory is not _MISSING:
             kwargs[name] = _build_dataclass(hints[name], {}, dotted + ".", problems)
         elif f.default is _MISSING and f.default_factory is _MISSING:
@@ -252,6 +255,16 @@ def _check_bounds(f: dataclasses.Field, value: Any, path: str, problems: list[st
         allowed = " and ".join(f"{sym} {bound}" for sym, bound in
                                [(s, meta[k]) for k, s, _ in checks if meta.get(k) is not None])
         problems.append(f"{path}: got {value!r}; must be {allowed}")
+
+
+def _check_choices(f: dataclasses.Field, value: Any, path: str, problems: list[str]) -> None:
+    choices = f.metadata.get("choices")
+    if choices is None or not isinstance(value, str):
+        return
+    allowed = list(choices())
+    if value not in allowed:
+        problems.append(f"{path}: got {value!r}; allowed values: "
+                        f"{', '.join(repr(a) for a in allowed)}")
 
 
 def _type_name(hint: Any) -> str:

@@ -7,11 +7,23 @@ laptop CPU in about a minute. The `paper-mistral-7b` study preset shows the pape
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from mo_orpo.config.schema import build, deep_merge, load_yaml, option, parse_overrides
 
 Task = Literal["alignment", "sj"]
+
+
+# The allowed names come from the registries themselves (imported late: they import this module).
+def _strategy_names() -> list[str]:
+    from mo_orpo.losses.strategies import STRATEGIES
+    return list(STRATEGIES)
+
+
+def _schedule_names() -> list[str]:
+    from mo_orpo.train.schedules import SCHEDULES
+    return list(SCHEDULES)
 
 
 @dataclass
@@ -117,7 +129,7 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    strategy: str = option("baseline", help=(
+    strategy: str = option("baseline", choices=_strategy_names, help=(
         "how the alignment (A) and self-judgment (SJ) losses combine: baseline (L_A), "
         "scalarization (w1 L_A + w2 L_SJ, Eq. 5), conjoined (Eq. 6), conditional "
         "(Algorithm 1), sj_sft (w1 L_A + w2 SFT on the SJ label)"))
@@ -130,7 +142,7 @@ class LossConfig:
     conditional_granularity: Literal["example", "batch"] = option("example", help=(
         "Algorithm 1's test 'SJ log-odds ratio < 0' per pair (default: independent of batch "
         "size and sharding) or on the batch mean"))
-    schedule: str = option("simultaneous", help=(
+    schedule: str = option("simultaneous", choices=_schedule_names, help=(
         "simultaneous (both tasks every step), epoch_by_epoch (alternate the task each "
         "epoch), task_by_task (all epochs of task_order[0], then all of the other). The "
         "sequential schedules give each task `epochs` passes, so they run 2 x epochs epochs"))
@@ -143,16 +155,7 @@ class LossConfig:
         return self.w2 if self.w2 is not None else 1.0 - self.w1
 
     def problems(self) -> list[str]:
-        from mo_orpo.losses.strategies import STRATEGIES  # registries import this module
-        from mo_orpo.train.schedules import SCHEDULES
-
         out = []
-        if self.strategy not in STRATEGIES:
-            out.append(f"strategy: got {self.strategy!r}; allowed values: "
-                       f"{', '.join(map(repr, STRATEGIES))}")
-        if self.schedule not in SCHEDULES:
-            out.append(f"schedule: got {self.schedule!r}; allowed values: "
-                       f"{', '.join(map(repr, SCHEDULES))}")
         if sorted(self.task_order) != ["alignment", "sj"]:
             out.append(f"task_order: got {self.task_order!r}; must name 'alignment' and 'sj' "
                        "once each")
@@ -223,6 +226,9 @@ class TrainConfig:
                     f"model.tiny.max_positions {self.model.tiny.max_positions}; lower one or "
                     "raise the other"]
         return []
+
+
+EMBEDDED_DEFAULT = str(Path(__file__).with_name("embedded_default.yaml"))
 
 
 def load_train_config(path: str | None = None, overrides: list[str] | None = None,

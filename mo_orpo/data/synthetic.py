@@ -1,12 +1,15 @@
 """The built-in synthetic preference dataset: deterministic from a seed, no download.
 
 Rows follow the UltraFeedback-binarized schema (`prompt`, `prompt_id`, `chosen`/`rejected`
-message lists, `score_chosen`/`score_rejected`) plus `task` and `verbose_trap`. Each prompt
-is a simple string/list/arithmetic task whose better response is objectively right and
-whose worse response is objectively wrong (one character or element changed, an element
-swapped, an off-by-one count or number). Answers can mostly be produced by copying or
-transforming characters visible in the prompt (reverse, uppercase, sort, repeat, pick a
-letter), so a tiny byte-level model can learn them in a minute; arithmetic is a minority.
+message lists, `score_chosen`/`score_rejected`) plus `task` and `verbose_trap`. The better
+response is objectively right, the worse objectively wrong. Most pairs ask for facts that a
+tiny model learns within a minute or two because they recur (opposites, capitals, number
+words, next letter, single-digit sums); the wrong answer is another fact of the same kind or
+an off-by-one. The rest are string tasks that need copying or transforming the input
+(reverse, uppercase, sort, repeat, first/last letter), harder for a small model, with one
+character or element changed (mostly to one absent from the prompt), swapped, or left
+unreversed. Train and test are independent draws from the same distribution, as in real
+preference data: a fact can be asked in both, each time with its own wrong answer.
 
 Verbosity trap: in about 30% of pairs the worse response is a long, padded, friendly-looking
 sentence around the wrong answer ("Sure! Here is the answer you asked for: ..."), flagged
@@ -39,10 +42,19 @@ def _word(rng: random.Random, lo: int = 3, hi: int = 6) -> str:
     return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(lo, hi)))
 
 
-def _change_one(rng: random.Random, text: str, alphabet: str) -> str:
-    """`text` with one character replaced by a different one from `alphabet`."""
+def _change_one(rng: random.Random, text: str, alphabet: str, avoid: str = "") -> str:
+    """`text` with one character replaced by a different one from `alphabet`, preferably one
+    that is not in `avoid` (the task's input): such slips are visible from the prompt alone."""
     i = rng.randrange(len(text))
-    return text[:i] + rng.choice([c for c in alphabet if c != text[i]]) + text[i + 1:]
+    fresh = [c for c in alphabet if c != text[i] and c not in avoid]
+    pool = fresh or [c for c in alphabet if c != text[i]]
+    return text[:i] + rng.choice(pool) + text[i + 1:]
+
+
+def _pick(rng: random.Random, weighted: list[tuple[float, str | None]]) -> str:
+    """One of the corruptions that exist (not None), by weight."""
+    options = [(w, x) for w, x in weighted if x is not None]
+    return rng.choices([x for _, x in options], [w for w, _ in options])[0]
 
 
 def _swap_adjacent(rng: random.Random, items: list[str]) -> list[str] | None:
@@ -56,32 +68,33 @@ def _swap_adjacent(rng: random.Random, items: list[str]) -> list[str] | None:
 def _reverse(rng: random.Random) -> tuple[str, str, str]:
     w = _word(rng)
     right = w[::-1]
-    options = [_change_one(rng, right, string.ascii_lowercase)]
     swapped = _swap_adjacent(rng, list(right))
-    options += [w] * (w != right) + ["".join(swapped)] * (swapped is not None)
+    wrong = _pick(rng, [(0.6, _change_one(rng, right, string.ascii_lowercase, avoid=w)),
+                        (0.2, "".join(swapped) if swapped else None),
+                        (0.2, w if w != right else None)])
     phrasing = rng.choice(("Reverse the string: {w}", "Write {w} backwards.", "Reverse '{w}'."))
-    return phrasing.format(w=w), right, rng.choice(options)
+    return phrasing.format(w=w), right, wrong
 
 
 def _uppercase(rng: random.Random) -> tuple[str, str, str]:
     w = _word(rng)
     right = w.upper()
     i = rng.randrange(len(w))
-    options = [right[:i] + w[i] + right[i + 1:], _change_one(rng, right, string.ascii_uppercase)]
+    wrong = _pick(rng, [(0.5, right[:i] + w[i] + right[i + 1:]),
+                        (0.5, _change_one(rng, right, string.ascii_uppercase, avoid=right))])
     phrasing = rng.choice(("Uppercase: {w}", "Write {w} in capital letters.",
                            "Convert '{w}' to upper case."))
-    return phrasing.format(w=w), right, rng.choice(options)
+    return phrasing.format(w=w), right, wrong
 
 
 def _sort_digits(rng: random.Random) -> tuple[str, str, str]:
     digits = [str(rng.randint(0, 9)) for _ in range(rng.randint(3, 5))]
     right = sorted(digits)
-    options = [_change_one(rng, "".join(right), string.digits)]
     swapped = _swap_adjacent(rng, right)
-    if swapped is not None:
-        options.append("".join(swapped))
+    wrong = _pick(rng, [(0.6, _change_one(rng, "".join(right), string.digits, avoid="".join(digits))),
+                        (0.4, "".join(swapped) if swapped else None)])
     phrasing = rng.choice(("Sort the digits: {d}", "Sort ascending: {d}", "Put in order: {d}"))
-    return phrasing.format(d=" ".join(digits)), " ".join(right), " ".join(rng.choice(options))
+    return phrasing.format(d=" ".join(digits)), " ".join(right), " ".join(wrong)
 
 
 def _repeat(rng: random.Random) -> tuple[str, str, str]:
@@ -95,39 +108,102 @@ def _letter(position: int, name: str) -> Generator:
     def generate(rng: random.Random) -> tuple[str, str, str]:
         w = _word(rng)
         right = w[position]
-        others = [c for c in w if c != right] or [c for c in string.ascii_lowercase if c != right]
+        in_word = [c for c in w if c != right]
+        absent = [c for c in string.ascii_lowercase if c not in w]
+        wrong = rng.choice(in_word if in_word and rng.random() < 0.3 else absent)
         phrasing = rng.choice((name.capitalize() + " letter of {w}?",
                                "What is the " + name + " letter of '{w}'?"))
-        return phrasing.format(w=w), right, rng.choice(others)
+        return phrasing.format(w=w), right, wrong
     return generate
 
 
 def _add(rng: random.Random) -> tuple[str, str, str]:
     a, b = rng.randint(1, 9), rng.randint(1, 9)
-    phrasing = rng.choice(("What is {a} + {b}?", "Add {a} and {b}.", "{a} + {b} = ?"))
+    phrasing = _phrasing(rng, ("What is {a} + {b}?", "Sum of {a} + {b}?",
+                                     "Compute {a} + {b}?"))
     return phrasing.format(a=a, b=b), str(a + b), str(a + b + rng.choice((-1, 1)))
 
 
+OPPOSITES = dict(pair for a, b in (
+    ("hot", "cold"), ("big", "small"), ("up", "down"), ("day", "night"), ("fast", "slow"),
+    ("open", "closed"), ("full", "empty"), ("light", "dark"), ("high", "low"),
+    ("early", "late"), ("happy", "sad"), ("rich", "poor"), ("wet", "dry"), ("hard", "soft"),
+    ("left", "right"), ("in", "out"), ("yes", "no"), ("win", "lose"), ("push", "pull"),
+    ("buy", "sell"), ("true", "false"), ("near", "far"), ("long", "short"), ("thick", "thin"),
+    ("loud", "quiet"), ("strong", "weak"), ("clean", "dirty"), ("black", "white"),
+    ("top", "bottom"), ("east", "west"), ("north", "south"), ("front", "back")) for pair in ((a, b), (b, a)))
+CAPITALS = {
+    "France": "Paris", "Spain": "Madrid", "Italy": "Rome", "Germany": "Berlin",
+    "Japan": "Tokyo", "China": "Beijing", "Egypt": "Cairo", "Peru": "Lima", "Kenya": "Nairobi",
+    "Canada": "Ottawa", "Russia": "Moscow", "Greece": "Athens", "Norway": "Oslo",
+    "Sweden": "Stockholm", "Poland": "Warsaw", "Austria": "Vienna", "Portugal": "Lisbon",
+    "Ireland": "Dublin", "Cuba": "Havana", "Chile": "Santiago", "Iran": "Tehran",
+    "Turkey": "Ankara", "Mexico": "Mexico City", "Brazil": "Brasilia",
+}
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                "fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
+
+
+def _phrasing(rng: random.Random, phrasings: tuple[str, ...]) -> str:
+    return rng.choice(phrasings)
+
+
+def _lookup(table: dict[str, str], phrasings: tuple[str, ...]) -> Generator:
+    keys = sorted(table)
+
+    def generate(rng: random.Random) -> tuple[str, str, str]:
+        key = rng.choice(keys)
+        right = table[key]
+        wrong = rng.choice([table[k] for k in keys if table[k] != right] + [key] * (key != right))
+        return _phrasing(rng, phrasings).format(x=key), right, wrong
+    return generate
+
+
+def _number_word(rng: random.Random) -> tuple[str, str, str]:
+    n = rng.randint(0, 20)
+    wrong_n = n + 1 if n == 0 else n - 1 if n == 20 else n + rng.choice((-1, 1))
+    if rng.random() < 0.5:
+        phrasing = _phrasing(rng, ("How do you spell {x}?", "Spell {x}?",
+                                         "What is the word for {x}?"))
+        return phrasing.format(x=n), NUMBER_WORDS[n], NUMBER_WORDS[wrong_n]
+    phrasing = _phrasing(rng, ("Which digits mean {x}?", "Digits for {x}?",
+                                     "What number is {x}?"))
+    return phrasing.format(x=NUMBER_WORDS[n]), str(n), str(wrong_n)
+
+
+def _next_letter(rng: random.Random) -> tuple[str, str, str]:
+    i = rng.randrange(25)
+    letter, right = string.ascii_lowercase[i], string.ascii_lowercase[i + 1]
+    wrong = rng.choice([letter] + [c for c in string.ascii_lowercase if c not in (letter, right)])
+    phrasing = _phrasing(rng, ("Which letter comes after {x}?", "Next letter after {x}?",
+                                     "What letter follows {x}?"))
+    return phrasing.format(x=letter), right, wrong
+
+
 TASKS: dict[str, tuple[float, Generator]] = {
-    "reverse": (0.20, _reverse),
-    "uppercase": (0.16, _uppercase),
-    "sort_digits": (0.16, _sort_digits),
-    "repeat": (0.16, _repeat),
-    "first_letter": (0.11, _letter(0, "first")),
-    "last_letter": (0.11, _letter(-1, "last")),
+    # facts: learnable by a small model within a minute, as they recur across the splits
+    "opposite": (0.16, _lookup(OPPOSITES, ("What is the opposite of {x}?", "Opposite of {x}?",
+                                           "Which word means the reverse of {x}?"))),
+    "number_word": (0.14, _number_word),
+    "capital": (0.12, _lookup(CAPITALS, ("What is the capital of {x}?", "Capital of {x}?",
+                                         "Which city is the capital of {x}?"))),
+    "next_letter": (0.10, _next_letter),
     "add": (0.10, _add),
+    # string tasks: harder, they need copying or transforming the input
+    "reverse": (0.08, _reverse),
+    "uppercase": (0.08, _uppercase),
+    "sort_digits": (0.08, _sort_digits),
+    "repeat": (0.06, _repeat),
+    "first_letter": (0.04, _letter(0, "first")),
+    "last_letter": (0.04, _letter(-1, "last")),
 }
 """Task name -> (share of the pairs, generator)."""
 
 
-def _row(rng: random.Random, avoid: set[str], trap_rate: float) -> dict:
+def _row(rng: random.Random, trap_rate: float) -> dict:
     names = list(TASKS)
-    weights = [TASKS[n][0] for n in names]
-    for _ in range(100):  # prefer prompts not seen in `avoid` (keeps test disjoint from train)
-        task = rng.choices(names, weights)[0]
-        prompt, right, wrong = TASKS[task][1](rng)
-        if prompt not in avoid:
-            break
+    task = rng.choices(names, [TASKS[n][0] for n in names])[0]
+    prompt, right, wrong = TASKS[task][1](rng)
     trap = rng.random() < trap_rate
     if trap:
         wrong = rng.choice(TRAPS).format(x=wrong)
@@ -146,11 +222,10 @@ def _row(rng: random.Random, avoid: set[str], trap_rate: float) -> dict:
 
 def synthetic_rows(train_pairs: int = 1200, test_pairs: int = 200, seed: int = 0,
                    verbose_trap_rate: float = 0.3) -> dict[str, list[dict]]:
-    """{"train": rows, "test": rows}; test prompts avoid train prompts where possible."""
+    """{"train": rows, "test": rows}: independent draws from one distribution."""
     rng = random.Random(f"mo-orpo-synthetic:{seed}")
-    train = [_row(rng, set(), verbose_trap_rate) for _ in range(train_pairs)]
-    seen = {r["prompt"] for r in train}
-    return {"train": train, "test": [_row(rng, seen, verbose_trap_rate) for _ in range(test_pairs)]}
+    return {"train": [_row(rng, verbose_trap_rate) for _ in range(train_pairs)],
+            "test": [_row(rng, verbose_trap_rate) for _ in range(test_pairs)]}
 
 
 def synthetic_dataset(config: SyntheticDataConfig | None = None) -> DatasetDict:

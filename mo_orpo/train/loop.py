@@ -209,7 +209,7 @@ class _Run:
             return True
         self._nonfinite_in_a_row += 1
         if self._nonfinite_in_a_row > self.config.max_nonfinite_steps:
-            parts = {t: float(v.orpo_loss(self.config.loss.orpo_lambda).mean())
+            parts = {t: float(v.detach().orpo_loss(self.config.loss.orpo_lambda).mean())
                      for t, v in by_task.items()}
             raise NonFiniteLossError(
                 f"non-finite loss at step {self.state.step + 1} (epoch {self.state.epoch}): "

@@ -7,13 +7,8 @@ import re
 import sys
 
 from study.cli import add_location_arguments
-from study.results.export import (
-    EXPORT_FORMATS,
-    StudyNotFoundError,
-    export_table,
-    open_study,
-    write_export,
-)
+from study.results.export import EXPORT_FORMATS, export_table, write_export
+from study.results.store import StudyNotFoundError, open_study
 
 
 def safe_file_stem(name: str) -> str:

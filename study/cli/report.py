@@ -8,7 +8,7 @@ import sys
 from study.cli import add_location_arguments
 from study.cli.export import safe_file_stem
 from study.report import write_report
-from study.results.export import StudyNotFoundError, open_study
+from study.results.store import StudyNotFoundError, open_study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from study.launch import StudyStateError, resume
-    from study.results.export import StudyNotFoundError, open_study
+    from study.results.store import StudyNotFoundError, open_study
 
     try:
         open_study(args.name, args.storage)

@@ -9,7 +9,7 @@ from types import FrameType
 
 from study.cli import add_location_arguments
 from study.report.serve import DEFAULT_HOST, DEFAULT_PORT, ExplorerServer, is_loopback
-from study.results.export import StudyNotFoundError, open_study
+from study.results.store import StudyNotFoundError, open_study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from study.results.export import StudyNotFoundError, open_study
+    from study.results.store import StudyNotFoundError, open_study
     from study.status import format_status, status_rows
 
     try:

@@ -16,7 +16,6 @@ rebinding from web pages the user visits.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import os
@@ -29,30 +28,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pyarrow.fs as pafs
-
 from study.report.html import render_html
 from study.report.payload import build_payload, to_json
-from study.results.store import RESULTS_DIR, StudyStore
+from study.results.store import StudyStore
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
-
-
-def results_fingerprint(study_dir: str) -> str:
-    """A hash of the results folder's listing (paths, sizes, mtimes): changes on every write."""
-    if "://" in study_dir:
-        fs, root = pafs.FileSystem.from_uri(study_dir)
-    else:
-        fs, root = pafs.LocalFileSystem(), os.path.abspath(os.path.expanduser(study_dir))
-    selector = pafs.FileSelector(f"{root.rstrip('/')}/{RESULTS_DIR}", recursive=True,
-                                 allow_not_found=True)
-    digest = hashlib.sha1()
-    for info in sorted(fs.get_file_info(selector), key=lambda i: i.path):
-        if info.type == pafs.FileType.File and ".tmp-" not in info.base_name:
-            digest.update(f"{info.path}\0{info.size}\0{info.mtime_ns}\n".encode())
-    return digest.hexdigest()
 
 
 class PayloadCache:
@@ -66,7 +48,7 @@ class PayloadCache:
 
     def get(self) -> dict[str, Any]:
         with self._lock:
-            key = f"{results_fingerprint(self.store.study_dir)}:{self.store.driver_alive()}"
+            key = f"{self.store.fingerprint()}:{self.store.driver_alive()}"
             if key != self._key or self._payload is None:
                 self._payload, self._key = build_payload(self.store), key
             return self._payload

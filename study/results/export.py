@@ -21,27 +21,10 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow as pa
 
-from study.paths import study_dir
 from study.results.pareto import add_pareto_columns
 from study.results.store import StudyStore
 
 CONFIG_PREFIX = "config/"
-
-
-class StudyNotFoundError(FileNotFoundError):
-    """No results for the study where we looked."""
-
-
-def open_study(name: str, storage: str | None = None) -> StudyStore:
-    """The results store of study `name`, or a `StudyNotFoundError` that says where we looked."""
-    location = study_dir(name, storage)
-    store = StudyStore(location)
-    if not store.exists():
-        raise StudyNotFoundError(
-            f"no study {name!r} at {location} (no _results/study.json there). Check the name, "
-            "or pass --storage with the folder or URI that holds your studies "
-            "(default: $MO_ORPO_STORAGE or ~/mo-orpo-studies).")
-    return store
 
 
 def config_columns(store: StudyStore, table: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,7 @@ running while no driver is alive (stale heartbeat) reads as `interrupted`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -35,7 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.fs as pafs
+
+from study.paths import study_dir
 
 RESULTS_DIR = "_results"
 STATES = ("pending", "running", "terminated", "stopped_early", "errored", "interrupted")
@@ -90,6 +94,16 @@ class StudyStore:
                  if info.type == pafs.FileType.File and info.base_name.endswith(suffix)]
         return sorted(n[: -len(suffix)] for n in names)
 
+    def fingerprint(self) -> str:
+        """A hash of the results folder's listing (paths, sizes, mtimes): changes on every
+        write, so readers can tell cheaply whether anything is new."""
+        selector = pafs.FileSelector(self._root, recursive=True, allow_not_found=True)
+        digest = hashlib.sha1()
+        for info in sorted(self._fs.get_file_info(selector), key=lambda i: i.path):
+            if info.type == pafs.FileType.File and ".tmp-" not in info.base_name:
+                digest.update(f"{info.path}\0{info.size}\0{info.mtime_ns}\n".encode())
+        return digest.hexdigest()
+
     def exists(self) -> bool:
         return self._read("study.json") is not None
 
@@ -117,9 +131,15 @@ class StudyStore:
         self.write_study(meta)
 
     def driver_alive(self) -> bool:
+        """Whether a study driver is running: its heartbeat is fresh and, when it ran on this
+        host, its process still exists (so a killed driver reads as dead at once)."""
         driver = self.read_study().get("driver") or {}
         fresh = time.time() - driver.get("heartbeat_at", 0) < HEARTBEAT_STALE_S
-        return bool(driver.get("alive")) and fresh
+        if not (driver.get("alive") and fresh):
+            return False
+        if driver.get("host") == socket.gethostname():
+            return _process_exists(int(driver.get("pid", 0)))
+        return True
 
     # ------------------------------------------------------------ trials and curves
 
@@ -135,8 +155,19 @@ class StudyStore:
         return [r for r in records if r is not None]
 
     def write_curve(self, trial_id: str, reports: Iterable[Mapping[str, Any]]) -> None:
-        lines = "".join(json.dumps(dict(r), sort_keys=True) + "\n" for r in reports)
-        self._write(f"curves/{trial_id}.jsonl", lines)
+        self._write(f"curves/{trial_id}.jsonl", _jsonl(reports))
+
+    def append_curve(self, trial_id: str, new: Iterable[Mapping[str, Any]],
+                     everything: Iterable[Mapping[str, Any]]) -> None:
+        """Add `new` reports to a trial's curve: appended where the filesystem can append
+        (local disks), else the file is rewritten with `everything` (object stores)."""
+        path = self._path(f"curves/{trial_id}.jsonl")
+        try:
+            self._fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+            with self._fs.open_append_stream(path) as out:
+                out.write(_jsonl(new).encode("utf-8"))
+        except (NotImplementedError, OSError, pa.ArrowNotImplementedError):
+            self.write_curve(trial_id, everything)
 
     def read_curve(self, trial_id: str) -> list[dict[str, Any]]:
         text = self._read(f"curves/{trial_id}.jsonl") or ""
@@ -171,6 +202,22 @@ class StudyStore:
             ["trial_id", "step"], kind="stable").reset_index(drop=True)
 
 
+class StudyNotFoundError(FileNotFoundError):
+    """No results for the study where we looked."""
+
+
+def open_study(name: str, storage: str | None = None) -> StudyStore:
+    """The results store of study `name`, or a `StudyNotFoundError` that says where we looked."""
+    location = study_dir(name, storage)
+    store = StudyStore(location)
+    if not store.exists():
+        raise StudyNotFoundError(
+            f"no study {name!r} at {location} (no _results/study.json there). Check the name, "
+            "or pass --storage with the folder or URI that holds your studies "
+            "(default: $MO_ORPO_STORAGE or ~/mo-orpo-studies).")
+    return store
+
+
 def trial_row(record: Mapping[str, Any], driver_alive: bool = True) -> dict[str, Any]:
     """Flatten one trial record into a `trials_table` row."""
     state = record.get("state", "pending")
@@ -188,6 +235,22 @@ def trial_row(record: Mapping[str, Any], driver_alive: bool = True) -> dict[str,
     row.update({k: v for k, v in (best.get("metrics") or {}).items() if k not in row})
     row.update({f"last/{k}": v for k, v in (last.get("metrics") or {}).items()})
     return row
+
+
+def _jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
+    return "".join(json.dumps(dict(r), sort_keys=True) + "\n" for r in rows)
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:

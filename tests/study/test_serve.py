@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from study.report.serve import ExplorerServer, results_fingerprint
+from study.report.serve import ExplorerServer
+from study.results.store import StudyStore
 
 OBJECTIVES = ("eval/alignment/loss", "eval/sj/accuracy")
 
@@ -101,11 +102,11 @@ def test_new_trial_appears_without_reload(explorer_browser: Any, served: Explore
 
 def test_server_is_read_only_and_loopback(served: ExplorerServer, explorer_study: Any) -> None:
     assert served.server_address[0] == "127.0.0.1"
-    before = results_fingerprint(str(explorer_study.path))
+    before = StudyStore(str(explorer_study.path)).fingerprint()
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         status, _ = request(served, method, "/api/data")
         assert status == 405, method
-    assert results_fingerprint(str(explorer_study.path)) == before
+    assert StudyStore(str(explorer_study.path)).fingerprint() == before
 
     status, body = request(served, "GET", "/api/data")
     payload = json.loads(body)

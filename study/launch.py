@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mo_orpo.errors import UserError
 from study.paths import study_dir as study_dir_of
 from study.results.store import FINAL_STATES, StudyStore
 from study.spec import Study, spec_from_dict
@@ -22,7 +23,7 @@ from study.spec import Study, spec_from_dict
 os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
 
 
-class StudyStateError(RuntimeError):
+class StudyStateError(UserError, RuntimeError):
     """The study directory's state does not allow the request (exists, missing, running)."""
 
 

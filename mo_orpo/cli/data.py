@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 from mo_orpo.config.train import DataConfig, ModelConfig
-from mo_orpo.data.load import DataSourceError, load_split
+from mo_orpo.data.load import load_split
 from mo_orpo.data.pipeline import prepare_split
-from mo_orpo.data.types import BadRowError
 from mo_orpo.data.validate import BAD_ROW_REASONS, ON_BAD_ROW
 
 if TYPE_CHECKING:
@@ -119,16 +117,12 @@ def run_preview(args: argparse.Namespace) -> int:
     from mo_orpo.model.tokenizer import ChatFormatter, load_tokenizer
 
     datasets.disable_progress_bars()
-    try:
-        rows = load_split(args.source, args.split)
-        counter = ChatFormatter(load_tokenizer(ModelConfig(name_or_path=args.model)))
-        prepared = prepare_split(
-            rows, counter, name=f"{args.source}:{args.split}", on_bad_row=args.on_bad_row,
-            max_pair_tokens=args.max_pair_tokens, max_sj_tokens=args.max_sj_tokens,
-            rejected_first_rate=args.rejected_first_rate, sj_seed=args.seed)
-    except (BadRowError, DataSourceError) as exc:
-        print(f"mo-orpo data preview: {exc}", file=sys.stderr)
-        return 2
+    rows = load_split(args.source, args.split)
+    counter = ChatFormatter(load_tokenizer(ModelConfig(name_or_path=args.model)))
+    prepared = prepare_split(
+        rows, counter, name=f"{args.source}:{args.split}", on_bad_row=args.on_bad_row,
+        max_pair_tokens=args.max_pair_tokens, max_sj_tokens=args.max_sj_tokens,
+        rejected_first_rate=args.rejected_first_rate, sj_seed=args.seed)
     report = preview_report(prepared, args.source, args.split, args.model)
     print(json.dumps(report) if args.json else format_report(report))
     return 0

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from mo_orpo.config import ConfigError
+from mo_orpo.errors import UserError
 
 COMMAND_GROUPS = ("mo_orpo.cli.train", "mo_orpo.cli.data", "study.cli")
 
@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"mo-orpo: {exc}", file=sys.stderr)
+    except UserError as exc:
+        words = [args.command, getattr(args, f"{args.command}_command", None)]
+        print(f"mo-orpo {' '.join(w for w in words if w)}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mo-orpo: interrupted", file=sys.stderr)

@@ -20,12 +20,14 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import yaml
 
+from mo_orpo.errors import UserError
+
 T = TypeVar("T")
 
 _MISSING = dataclasses.MISSING
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration has one or more problems; `problems` lists each as one line."""
 
     def __init__(self, problems: list[str], what: str = "configuration") -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mo_orpo.config.train import SyntheticDataConfig
+from mo_orpo.errors import UserError
 
 if TYPE_CHECKING:  # `datasets` is imported when a loader runs: keeps `mo-orpo` start fast
     from datasets import Dataset, DatasetDict
@@ -28,7 +29,7 @@ FILE_FORMATS: dict[str, str] = {".json": "json", ".jsonl": "json", ".parquet": "
 """File extension -> `datasets.load_dataset` builder."""
 
 
-class DataSourceError(ValueError):
+class DataSourceError(UserError, ValueError):
     """A data source or split cannot be loaded; the message says what is available."""
 
 

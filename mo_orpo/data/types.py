@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mo_orpo.errors import UserError
+
 Message = dict[str, str]
 """One chat message: {"role": ..., "content": ...}."""
 
@@ -58,7 +60,7 @@ class BadRow:
                 "detail": self.detail}
 
 
-class BadRowError(ValueError):
+class BadRowError(UserError, ValueError):
     """Raised in `on_bad_row="error"` mode at the first invalid row."""
 
     def __init__(self, bad: BadRow, expected: str) -> None:

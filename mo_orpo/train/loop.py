@@ -29,6 +29,7 @@ import torch
 
 from mo_orpo.config import TrainConfig, to_dict
 from mo_orpo.data import prepare_data
+from mo_orpo.errors import UserError
 from mo_orpo.losses import get_strategy, step_loss
 from mo_orpo.model import ChatFormatter, load_model, load_tokenizer, resolve_device, unwrap
 from mo_orpo.train.batching import (
@@ -86,9 +87,11 @@ class _Run:
         self.tokenizer = load_tokenizer(config.model)
         formatter = ChatFormatter(self.tokenizer)
         data = prepare_data(config.data, formatter)  # logs its summary
-        if not data.train:
-            raise ValueError("no training pairs left after validation and length filtering "
-                             f"({data.stats.summary()}); check data.source and the filters")
+        for split, pairs in (("training", data.train), ("evaluation", data.eval)):
+            if not pairs:
+                raise UserError(f"no {split} pairs left after validation and length filtering "
+                                f"({data.stats.summary()}); check data.source, the splits "
+                                "and data.max_pair_tokens / data.max_sj_tokens")
         self.train_rows = {"alignment": tokenize_examples(formatter, data.train),
                            "sj": tokenize_examples(formatter, data.train_sj)}
         self.eval_rows = {"alignment": tokenize_examples(formatter, data.eval),
@@ -102,8 +105,8 @@ class _Run:
         self.total_epochs = self.schedule.total_epochs(config.epochs)
         self.steps_per_epoch = math.ceil(len(self._batches(0)) / config.optim.grad_accum_steps)
         if self.steps_per_epoch == 0:
-            raise ValueError(f"{len(data.train)} training pairs make no full batch per worker; "
-                             "lower batch_size or use fewer workers")
+            raise UserError(f"{len(data.train)} training pairs make no batch for every worker; "
+                            "lower batch_size or use fewer workers")
         planned = self.total_epochs * self.steps_per_epoch
         self.total_steps = min(planned, config.max_steps) if config.max_steps else planned
         self.optimizer, self.scheduler = build_optimizer(self.model, config.optim,

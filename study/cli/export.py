@@ -8,7 +8,7 @@ import sys
 
 from study.cli import add_location_arguments
 from study.results.export import EXPORT_FORMATS, export_table, write_export
-from study.results.store import StudyNotFoundError, open_study
+from study.results.store import open_study
 
 
 def safe_file_stem(name: str) -> str:
@@ -31,11 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = open_study(args.name, args.storage)
-    except StudyNotFoundError as exc:
-        print(f"mo-orpo study export: {exc}", file=sys.stderr)
-        return 2
+    store = open_study(args.name, args.storage)
     table = export_table(store)
     output = args.output or f"{safe_file_stem(args.name)}-trials.{args.format}"
     where = write_export(table, args.format, output)

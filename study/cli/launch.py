@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from study.plan import format_plan
 
@@ -38,13 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(format_plan(study))
         return 0
-    from study.launch import StudyStateError, launch
+    from study.launch import launch
     from study.status import outcome_line
 
-    try:
-        store = launch(study, address=args.address, verbose=args.verbose)
-    except StudyStateError as exc:
-        print(f"mo-orpo study launch: {exc}", file=sys.stderr)
-        return 2
+    store = launch(study, address=args.address, verbose=args.verbose)
     print(outcome_line(store))
     return 0

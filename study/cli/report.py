@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from study.cli import add_location_arguments
 from study.cli.export import safe_file_stem
 from study.report import write_report
-from study.results.store import StudyNotFoundError, open_study
+from study.results.store import open_study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,11 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = open_study(args.name, args.storage)
-    except StudyNotFoundError as exc:
-        print(f"mo-orpo study report: {exc}", file=sys.stderr)
-        return 2
+    store = open_study(args.name, args.storage)
     path = write_report(store, args.output or f"{safe_file_stem(args.name)}-report.html")
     print(f"wrote {path}")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from study.cli import add_location_arguments
 
@@ -23,15 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from study.launch import StudyStateError, resume
-    from study.results.store import StudyNotFoundError, open_study
+    from study.launch import resume
+    from study.results.store import open_study
 
-    try:
-        open_study(args.name, args.storage)
-        message, _ = resume(args.name, args.storage, retry_errored=args.retry_errored,
-                            address=args.address, verbose=args.verbose)
-    except (StudyNotFoundError, StudyStateError) as exc:
-        print(f"mo-orpo study resume: {exc}", file=sys.stderr)
-        return 2
+    open_study(args.name, args.storage)  # a clear error if there is no such study
+    message, _ = resume(args.name, args.storage, retry_errored=args.retry_errored,
+                        address=args.address, verbose=args.verbose)
     print(message)
     return 0

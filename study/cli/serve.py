@@ -9,7 +9,7 @@ from types import FrameType
 
 from study.cli import add_location_arguments
 from study.report.serve import DEFAULT_HOST, DEFAULT_PORT, ExplorerServer, is_loopback
-from study.results.store import StudyNotFoundError, open_study
+from study.results.store import open_study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,11 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = open_study(args.name, args.storage)
-    except StudyNotFoundError as exc:
-        print(f"mo-orpo study serve: {exc}", file=sys.stderr)
-        return 2
+    store = open_study(args.name, args.storage)
     try:
         server = ExplorerServer(store, args.host, args.port, poll_ms=int(args.poll * 1000))
     except OSError as exc:

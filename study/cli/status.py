@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from study.cli import add_location_arguments
 
@@ -20,14 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from study.results.store import StudyNotFoundError, open_study
+    from study.results.store import open_study
     from study.status import format_status, status_rows
 
-    try:
-        store = open_study(args.name, args.storage)
-    except StudyNotFoundError as exc:
-        print(f"mo-orpo study status: {exc}", file=sys.stderr)
-        return 2
+    store = open_study(args.name, args.storage)
     if args.json:
         meta = store.read_study()
         print(json.dumps({"name": meta["name"], "study_dir": store.study_dir,

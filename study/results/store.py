@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from mo_orpo.errors import UserError
 from study.paths import study_dir
 
 RESULTS_DIR = "_results"
@@ -202,7 +203,7 @@ class StudyStore:
             ["trial_id", "step"], kind="stable").reset_index(drop=True)
 
 
-class StudyNotFoundError(FileNotFoundError):
+class StudyNotFoundError(UserError, FileNotFoundError):
     """No results for the study where we looked."""
 
 

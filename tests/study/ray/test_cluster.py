@@ -31,8 +31,8 @@ def test_two_workers_of_a_trial_run_on_two_nodes(ray_sandbox, tmp_path: Path, mo
     from ray.cluster_utils import Cluster
     from ray.util.state import list_actors
 
-    for key, value in ray_sandbox.env.items():
-        monkeypatch.setenv(key, value)
+    # this process's Ray client read RAY_AUTH_MODE when ray was imported: keep it as it is
+    monkeypatch.setenv("RAY_TMPDIR", ray_sandbox.root)
     storage = tmp_path / "studies"
     spec = small_spec("twonodes", storage, variants=[{"strategy": "scalarization", "w1": 0.6}])
     spec["base"].update(epochs=1, checkpoint_every_steps=None)

@@ -70,7 +70,11 @@ def load_model(config: ModelConfig, tokenizer, seed: int) -> nn.Module:
         model = AutoModelForCausalLM.from_pretrained(config.name_or_path, **kwargs)
     model.config.use_cache = False
     if config.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        kwargs = {"use_reentrant": False}
+        if hasattr(model, "activation_checkpointing_enable"):  # transformers >= 5.x
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
     if config.lora.enabled:
         model = apply_lora(model, config.lora, config.gradient_checkpointing)
     return model

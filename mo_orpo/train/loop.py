@@ -206,7 +206,7 @@ class _Run:
         self.state.tokens += batch.real_tokens
 
     def _loss_is_finite(self, loss: torch.Tensor, by_task: dict) -> bool:
-        bad = all_reduce_sum(float(not torch.isfinite(loss)), self.device) > 0
+        bad = all_reduce_sum(float(not torch.isfinite(loss.detach())), self.device) > 0
         if not bad:
             self._nonfinite_in_a_row = 0
             return True
@@ -216,7 +216,7 @@ class _Run:
                      for t, v in by_task.items()}
             raise NonFiniteLossError(
                 f"non-finite loss at step {self.state.step + 1} (epoch {self.state.epoch}): "
-                f"loss {float(loss)}, per-task ORPO losses {parts}. Lower optim.lr, set "
+                f"loss {loss.item()}, per-task ORPO losses {parts}. Lower optim.lr, set "
                 "optim.max_grad_norm, use model.dtype bfloat16 rather than float16, or raise "
                 "max_nonfinite_steps to skip such steps")
         log.warning("skipping step %d: non-finite loss", self.state.step + 1)

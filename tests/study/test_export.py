@@ -104,6 +104,9 @@ def test_stdout_and_default_name(explorer_study: Any, tmp_path: Path, capsys: An
 
 
 def test_unknown_study_says_where_it_looked(tmp_path: Path, capsys: Any) -> None:
-    assert run_export("nope", "--storage", str(tmp_path), "--format", "csv") == 2
+    from mo_orpo.cli.main import main
+
+    assert main(["study", "export", "nope", "--storage", str(tmp_path), "--format", "csv"]) == 2
     err = capsys.readouterr().err
+    assert err.startswith("mo-orpo study export: no study 'nope'")
     assert str(tmp_path / "nope") in err and "--storage" in err

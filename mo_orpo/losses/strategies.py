@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from mo_orpo.config.train import LossConfig
 from mo_orpo.losses.orpo import PairTerms, at_least_float32
+from mo_orpo.registry import lookup
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,7 @@ STRATEGIES: dict[str, Strategy] = {
 
 def get_strategy(name: str) -> Strategy:
     """The registered strategy `name`; an unknown name lists the valid ones."""
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise ValueError(f"unknown strategy {name!r}; valid strategies: "
-                         f"{', '.join(STRATEGIES)}") from None
+    return lookup(STRATEGIES, name, "strategy")
 
 
 def step_loss(cfg: LossConfig, tasks: tuple[str, ...], alignment: PairTerms | None,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mo_orpo.registry import lookup
+
 Tasks = tuple[str, ...]
 
 
@@ -43,8 +45,5 @@ SCHEDULES: dict[str, Schedule] = {
 
 
 def get_schedule(name: str) -> Schedule:
-    try:
-        return SCHEDULES[name]
-    except KeyError:
-        raise ValueError(f"unknown schedule {name!r}; valid schedules: "
-                         f"{', '.join(SCHEDULES)}") from None
+    """The registered schedule `name`; an unknown name lists the valid ones."""
+    return lookup(SCHEDULES, name, "schedule")

@@ -19,11 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("study", help="run and inspect multi-objective studies on Ray")
     group = parser.add_subparsers(dest="study_command", required=True, metavar="SUBCOMMAND")
     for module in SUBCOMMANDS:
-        try:
-            importlib.import_module(module).register(group)
-        except ModuleNotFoundError as exc:  # pragma: no cover - only while a module is written
-            if exc.name != module:
-                raise
+        importlib.import_module(module).register(group)
 
 
 def add_location_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,10 +18,6 @@ from study.paths import study_dir as study_dir_of
 from study.results.store import FINAL_STATES, StudyStore
 from study.spec import Study, spec_from_dict
 
-# Reports without the scheduler's metric (train-only reports between evaluations) are normal:
-# ASHA skips them. Tune would otherwise reject them.
-os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
-
 
 class StudyStateError(UserError, RuntimeError):
     """The study directory's state does not allow the request (exists, missing, running)."""
@@ -105,6 +101,9 @@ def param_space(study: Study) -> dict[str, Any]:
 def init_ray(address: str | None, verbose: bool, env: dict[str, str]) -> None:
     import ray
 
+    # Reports without the scheduler's metric (train-only reports between evaluations) are
+    # normal and ASHA skips them; Tune's driver would otherwise reject them.
+    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     if ray.is_initialized():
         return
     # The dashboard (ray[default]) must run: without it the placement group of a trial that
